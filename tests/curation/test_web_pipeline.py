@@ -115,3 +115,9 @@ def test_ray_executor_matches_local(tmp_path):
     q = "select doc_id, status, dropped_by, reason, lang from docs order by doc_id"
     assert stats(str(ray_dir / "out"), q) == stats(str(local_dir / "out"), q)
     assert sorted(parquet_ids(str(ray_dir / "out" / "web" / "data"))) == sorted(parquet_ids(str(local_dir / "out" / "web" / "data")))
+
+
+def test_limit_reads_at_most_n_per_task(tmp_path):
+    cfg = web_only_yaml(tmp_path, pages=60, files=2)
+    assert main(["run", cfg, "--limit", "5", "--workers", "2"]) == 0
+    assert stats(str(tmp_path / "out"), "select count(*) from docs")[0][0] == 10  # 2 tasks x 5
