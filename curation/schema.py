@@ -6,7 +6,7 @@ is an error that names the field path, not a silently ignored setting.
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,6 +44,16 @@ class LLMConfig(StrictModel):
     device: str | None = None
     dtype: str = "auto"
     seed: int = 0
+    # Tokenizer (path or HF id) used to render chat messages where we render them ourselves
+    # (transformers, vllm, the completions API); None: the model's own, or plain text for
+    # the completions API.
+    tokenizer: str | None = None
+    # Retry waits of the openai backend: full-jitter exponential backoff from retry_base_s,
+    # each wait at most retry_max_s (a server's Retry-After is honoured up to that bound).
+    retry_base_s: float = Field(default=0.5, ge=0)
+    retry_max_s: float = Field(default=60.0, ge=0)
+    # Extra keyword arguments for vllm.LLM (gpu_memory_utilization, max_model_len, ...).
+    engine_args: dict[str, Any] = Field(default_factory=dict)
 
 
 class SlurmConfig(StrictModel):
