@@ -48,6 +48,22 @@ def _file_signature(path: str) -> dict:
     return {"path": os.path.abspath(path), "size": st.st_size, "mtime": int(st.st_mtime)}
 
 
+# How an LLM is reached changes no answer: a server back at another URL, or more concurrency,
+# resumes the same run rather than asking for --force.
+LLM_TRANSPORT_FIELDS = ("base_url", "api_key_env", "concurrency", "timeout_s", "max_retries",
+                        "retry_base_s", "retry_max_s", "batch_size")
+
+
+def _config_for_fingerprint(cfg: RootConfig, name: str) -> dict:
+    config = dump_pipeline_config(cfg, name)
+    llm = config.get("llm")
+    if isinstance(llm, dict):
+        config["llm"] = {k: v for k, v in llm.items() if k not in LLM_TRANSPORT_FIELDS}
+    for key in ("tasks", "workers"):  # the effective task count is recorded on its own
+        config.pop(key, None)
+    return config
+
+
 def _state_path(ctx: PipelineContext) -> str:
     return os.path.join(ctx.logs_dir(), "octo_run.json")
 
@@ -74,9 +90,13 @@ def fingerprint(ctx: PipelineContext, cfg: RootConfig) -> tuple[str, dict]:
         else:  # data a user put there: its files are the input
             files = sorted(os.listdir(ctx.data_dir(dep))) if os.path.isdir(ctx.data_dir(dep)) else []
             inputs[f"pipeline:{dep}"] = [_file_signature(os.path.join(ctx.data_dir(dep), f)) for f in files]
+    if ctx.name == "mix":  # its sources are the YAML's top-level `mixes:` and the files they read
+        from train.mix import input_signature
+
+        inputs["mixes"] = input_signature(ctx)
     body = {
         "pipeline": ctx.name,
-        "config": dump_pipeline_config(cfg, ctx.name),
+        "config": _config_for_fingerprint(cfg, ctx.name),
         "extra": ctx.extra,
         "inputs": inputs,
         "tasks": ctx.tasks,

@@ -121,3 +121,21 @@ def test_limit_reads_at_most_n_per_task(tmp_path):
     cfg = web_only_yaml(tmp_path, pages=60, files=2)
     assert main(["run", cfg, "--limit", "5", "--workers", "2"]) == 0
     assert stats(str(tmp_path / "out"), "select count(*) from docs")[0][0] == 10  # 2 tasks x 5
+
+
+def test_workers_and_llm_transport_do_not_change_the_fingerprint(tmp_path):
+    from curation.config import load_config
+    from curation.context import PipelineContext
+    from curation.runner import fingerprint
+
+    cfg_path = web_only_yaml(tmp_path, pages=20)
+
+    def digest(*overrides, tasks=2):
+        cfg = load_config(cfg_path, list(overrides))
+        ctx = PipelineContext(name="web", config=cfg, output=str(tmp_path / "out"), tasks=tasks, workers=1)
+        return fingerprint(ctx, cfg)[0]
+
+    base = digest()
+    assert digest("pipelines.web.workers=2") == base
+    assert digest(tasks=3) != base
+    assert digest("pipelines.web.language.threshold=0.9") != base
