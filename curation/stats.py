@@ -42,6 +42,7 @@ STATS_SCHEMA = pa.schema(
         ("html_bytes", pa.int64()),
         ("crawl_date", pa.string()),
         ("tex_fragments", pa.int64()),
+        ("rextract_status", pa.string()),  # rextract: ok | no_warc_ref | warc_unreadable | timeout | ...
         ("refine_prompt", pa.string()),
         ("refine_latency_s", pa.float64()),
         ("mix", pa.string()),

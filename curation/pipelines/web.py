@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from curation.context import PipelineContext, Stage
+from curation.extract import ExtractionConfig as MathExtractionConfig
 from curation.schema import PipelineBase, StrictModel
 
 
@@ -43,7 +44,9 @@ class UrlFilterConfig(StrictModel):
     deny_substrings: list[str] = Field(default_factory=list)
 
 
-class ExtractionConfig(StrictModel):
+class ExtractionConfig(MathExtractionConfig):
+    """Which pass, and the math/layout settings of curation/extract.py (math, sup_sub, ...)."""
+
     mode: Literal["fast", "precise"] = "fast"  # fast: resiliparse; precise: trafilatura
     min_chars: int = Field(default=1, ge=0)
 
@@ -150,7 +153,7 @@ def build(ctx: PipelineContext) -> list[Stage]:
     if cfg.url_filter.enabled:
         u = cfg.url_filter
         steps.append(UrlFilter(u.deny_domains, u.allow_domains, [ctx.resolve(p) for p in u.blocklist_files], u.deny_substrings))
-    steps.append(ExtractText(cfg.extraction.mode, cfg.extraction.min_chars))
+    steps.append(ExtractText(cfg.extraction.mode, cfg.extraction.min_chars, cfg.extraction))
     if cfg.language.enabled:
         steps.append(LanguageFilter(cfg.language.languages, cfg.language.threshold))
     if cfg.quality.enabled:
