@@ -41,7 +41,9 @@ funnel as (
   where not exists (select 1 from d where d.pipeline = t.pipeline and d.status = 'kept')
 )
 select pipeline, step, docs_in as "in", docs_in - dropped as kept, dropped, top_reasons
-from funnel order by pipeline, pos, step
+from funnel
+order by coalesce(list_position(['web', 'classifier', 'dedup', 'rextract', 'refine', 'mix'], pipeline), 99),
+         pipeline, pos, step
 """,
     "domains": """
 select domain, count(*) as docs, count(*) filter (where status = 'kept') as kept,
