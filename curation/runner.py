@@ -11,6 +11,7 @@ work, so it stops with a RunConflict unless `force`, which clears that pipeline'
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -171,6 +172,7 @@ def run_pipelines(cfg: RootConfig, names: list[str], opts: RunOptions, say=print
             workers=opts.workers or pcfg.workers or cfg.executor.workers,
             limit=opts.limit, input_override=opts.input_override if name == "web" else None,
         )
+        _check_input_exists(ctx, kind)
         digest, body = fingerprint(ctx, cfg)
         state = read_state(opts.output, name)
         if state and state["fingerprint"] != digest:
@@ -213,6 +215,18 @@ def run_pipelines(cfg: RootConfig, names: list[str], opts: RunOptions, say=print
             say(f"{name}: done in {time.time() - started:.1f}s")
         finished.append(name)
     return finished
+
+
+def _check_input_exists(ctx: PipelineContext, kind: str) -> None:
+    """A pipeline reading another's output needs that output to exist (slurm: it may not yet)."""
+    pcfg = ctx.pcfg
+    if ctx.name == "mix" or not pcfg.depends_on or kind == "slurm":
+        return  # mix names its sources in `mixes:` and checks them itself
+    folder = ctx.input_data_dir()
+    if not glob.glob(os.path.join(folder, "*.parquet")):
+        raise RunConflict(f"{ctx.name}: no input: {folder} holds no parquet; run the "
+                          f"{pcfg.depends_on[0]} pipeline first, or put parquet with columns "
+                          f"id, text, url, metadata there")
 
 
 def _write_state(ctx: PipelineContext, digest: str, body: dict, status: str) -> None:

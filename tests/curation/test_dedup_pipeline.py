@@ -341,7 +341,9 @@ def test_octo_curate_run_only_dedup_on_user_parquet_with_the_committed_recipe(tm
     out = tmp_path / "out"
     docs = corpus_of_copies() + [{"id": f"other{i}", "text": f"unrelated page number {i} " * 20} for i in range(5)]
     write_web_data(out, docs, files=2)
-    args = ["run", str(recipe), "--only", "dedup", "--output", str(out), "--executor", "local", "--workers", "1"]
+    # the committed recipe dedups what the classifier kept; a user's web/data is read with depends_on=[web]
+    args = ["run", str(recipe), "--only", "dedup", "--output", str(out), "--executor", "local", "--workers", "1",
+            "--set", "pipelines.dedup.depends_on=[web]"]
     assert main(args) == 0
     stats = read_stats(out)
     assert stats.height == len(docs)

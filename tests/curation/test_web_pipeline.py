@@ -139,3 +139,11 @@ def test_workers_and_llm_transport_do_not_change_the_fingerprint(tmp_path):
     assert digest("pipelines.web.workers=2") == base
     assert digest(tasks=3) != base
     assert digest("pipelines.web.language.threshold=0.9") != base
+
+
+def test_missing_input_pipeline_output_is_one_line_exit_2(tmp_path, capsys):
+    from helpers import RECIPE
+
+    assert main(["run", RECIPE, "--only", "dedup", "--output", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "holds no parquet" in err
