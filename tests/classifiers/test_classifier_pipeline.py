@@ -125,6 +125,10 @@ def test_config_errors_are_one_line(tmp_path, capsys):
     assert main(["validate", cfg]) == 2
     assert "bucket" in capsys.readouterr().err
     cfg = recipe(tmp_path, f"    labels: {{files: [{tmp_path / 'absent.jsonl'}]}}")
+    assert main(["run", cfg, "--only", "classifier"]) == 2  # no web output yet
+    assert "holds no parquet" in capsys.readouterr().err
+    assert main(["run", cfg, "--only", "web"]) == 0
+    capsys.readouterr()
     assert main(["run", cfg, "--only", "classifier"]) == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert "label file not found" in err and "absent.jsonl" in err
