@@ -89,9 +89,10 @@ def main() -> None:
     logger.add(sys.stderr, level="ERROR")
     work = tempfile.mkdtemp(prefix="bench_web_")
     try:
-        if args.warcs:
-            files = sorted(glob.glob(args.warcs))
-            warc_glob = args.warcs
+        if args.warcs:  # copied into one folder: the anchor reads a folder
+            os.makedirs(os.path.join(work, "warc"))
+            files = [shutil.copy(f, os.path.join(work, "warc")) for f in sorted(glob.glob(args.warcs))]
+            warc_glob = os.path.join(work, "warc", "*.warc.gz")
         else:
             from curation.sample import write_sample_warcs
 
