@@ -207,7 +207,6 @@ class RLRolloutConfig(StrictModel):
     # The stair schedule of the max response length: {first step: tokens}; or one number.
     max_response_len: int | dict[int, int] = Field(default_factory=lambda: {0: 2048, 100: 4096, 160: 8192})
     batch_size: int = Field(default=256, ge=1)  # sequences per generation batch (transformers)
-    device: str | None = None  # None: cuda when available
     # vllm: extra keyword arguments for vllm.LLM (gpu_memory_utilization, max_model_len, ...)
     vllm_args: dict[str, Any] = Field(default_factory=dict)
 

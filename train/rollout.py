@@ -4,22 +4,21 @@
     VLLMRollout(model_dir, tokenizer, ...)   the same on vLLM (GPU), .push_weights(named_params)
     pack_batch(prompt_ids, response_ids, pad_id) -> the tensors of one forward pass
     response_logprobs(model, packed, temperature) -> (B, R) log p of each response token
+    pack_grouped / grouped_logprobs              the same with each prompt computed once per group
 
 HFRollout samples with the transformers model and its KV cache directly rather than through
-`model.generate`: each prompt is prefilled once and its cache repeated G times, sampling uses a
-seeded torch.Generator (a step's rollouts are a function of the seed and the weights, which is
-what makes resume bit-exact), stop strings are checked only after tokens that can end one, and
+`model.generate`: each prompt is prefilled once and its cache repeated G times, the cache grows
+in preallocated room (no concatenation per token), sampling inverts the CDF with a seeded
+torch.Generator (a step's rollouts are a function of the seed and the weights, which is what
+makes resume bit-exact), stop strings are checked only after tokens that can end one, and
 finished rows leave the batch so the tail of a long response does not pay for the short ones.
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from train.generate import truncate_at_stop
-
-log = logging.getLogger("octo.rl")
 
 
 class RolloutError(RuntimeError):
@@ -228,7 +227,6 @@ class HFRollout:
             logits = out.logits[:, -1, :].repeat_interleave(n, dim=0)
             cache.batch_repeat_interleave(n)
             # The attention mask of every step is a prefix of one preallocated buffer.
-            width = mask.shape[1]
             mask = torch.cat([mask, mask.new_ones((mask.shape[0], max_new_tokens))], dim=1).repeat_interleave(n, dim=0)
             last_pos = pos[:, -1].repeat_interleave(n, dim=0)
             rows = list(range(total))  # batch row -> sample index
@@ -297,7 +295,6 @@ class VLLMRollout:
         from vllm import LLM
 
         self.tokenizer = tokenizer
-        self.eos_ids = set([tokenizer.eos_token_id]) if tokenizer.eos_token_id is not None else set()
         self.llm = LLM(model=str(model_dir), seed=seed, dtype=dtype, **engine_args)
 
     def push_weights(self, named_params: Iterable[tuple[str, Any]]) -> None:

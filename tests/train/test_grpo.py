@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -382,6 +383,38 @@ def test_rl_variants_run(tiny, tmp_path, variant):
             # only groups with differing rewards are trained; a second round draws the missing ones
             assert r["groups_kept"] <= 4 and 4 <= r["groups_sampled"] <= 8
             assert r["samples_trained"] == 4 * r["groups_kept"]
+
+
+def test_two_ranks_on_cpu(tiny, tmp_path):
+    """Two processes (gloo): prompts split between ranks, dynamic sampling filled and trimmed to
+    exactly prompts_per_step groups over both, every rank stepping together."""
+    import socket
+    import subprocess
+    import sys
+
+    path, _, _ = tiny
+    cfg = _write_config(tmp_path / "p.yaml", tmp_path / "out", path, steps=2,
+                        rollout={"prompts_per_step": 6}, eval={"every": 2, "n": 10},
+                        algorithm={"dynamic_sampling": True, "max_sampling_rounds": 3, "mini_batches": 2,
+                                   "micro_batch_tokens": 60})
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    root = Path(__file__).resolve().parents[2]
+    procs = [subprocess.Popen([sys.executable, "-m", "train.cli", "rl", "--config", str(cfg)], cwd=root,
+                              env={**os.environ, "RANK": str(r), "WORLD_SIZE": "2", "LOCAL_RANK": str(r),
+                                   "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "OMP_NUM_THREADS": "1"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for r in (0, 1)]
+    for p in procs:
+        _, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err.decode(errors="replace")[-2000:]
+    rows = _rows(tmp_path / "out" / "runs" / "rl")
+    assert [r["step"] for r in rows] == [1, 2]
+    for r in rows:
+        assert r["updates"] == (2 if r["groups_kept"] else 0) and 6 <= r["groups_sampled"] <= 18
+        if r["groups_kept"]:
+            assert r["samples_trained"] == 4 * r["groups_kept"] and r["groups_kept"] <= 6
+    assert json.loads((tmp_path / "out" / "runs" / "rl" / "eval.jsonl").read_text().splitlines()[-1])["eval_n"] == 10
 
 
 def test_resume_is_bit_exact(tiny, tmp_path):
