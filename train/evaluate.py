@@ -22,16 +22,8 @@ from pathlib import Path
 
 from train.answers import AnswerChecker, CheckResult, normalize_answer
 from train.benchmarks import BENCHMARKS, BenchmarkError, Problem, build_prompt, default_shots, load_benchmark, stop_strings
+from train.usage import UsageError, UsageParser as _Parser
 
-
-
-class UsageError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2 (DESIGN.md CLI contract)
-        raise UsageError(message)
 
 
 def build_parser() -> argparse.ArgumentParser:

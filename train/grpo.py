@@ -30,16 +30,7 @@ from dataclasses import dataclass
 from curation.config import ConfigError, load_config
 from train.engine import CHECKPOINTS
 from train.model import EXPORT_DIR, ModelError, resolve_init_from
-
-
-
-class UsageError(Exception):
-    """Bad arguments, config or a run that cannot start: one line, exit 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise UsageError(message)
+from train.usage import UsageError, UsageParser as _Parser
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
