@@ -96,12 +96,15 @@ def _cap_lines(text: str, max_line_chars: int) -> str:
     return "\n".join(line[:max_line_chars] for line in lines)
 
 
-def normalise(
+def prepare(
     text: str,
     max_chars: int = DEFAULT_MAX_CHARS,
     max_line_chars: int = DEFAULT_MAX_LINE_CHARS,
-) -> str:
-    """One line of space-separated tokens for fastText (no newline inside)."""
+) -> tuple[bytes, bool]:
+    """The str-level half of `normalise`: caps, NFKC, lowercase; UTF-8 bytes and whether ASCII.
+
+    The byte-level half is `normalise_bytes` here and its C twin in `_fastscore.c`.
+    """
     if len(text) > max_chars:
         text = text[:max_chars]
     if "\xa0" in text:  # the commonest reason a page is not NFKC already
@@ -110,8 +113,13 @@ def normalise(
     if len(text) > max_line_chars:
         text = _cap_lines(text, max_line_chars)
     # Invalid surrogates (from badly decoded pages) must not crash a whole task.
-    raw = text.encode("utf-8", "replace").translate(_DIGITS_AND_SPACE, _DELETE)
-    if not text.isascii():
+    return text.encode("utf-8", "replace"), text.isascii()
+
+
+def normalise_bytes(raw: bytes, ascii: bool) -> bytes:
+    """The byte-level half of `normalise` (mirrored step for step in `_fastscore.c`)."""
+    raw = raw.translate(_DIGITS_AND_SPACE, _DELETE)
+    if not ascii:
         raw = _unicode_pass(raw)
     # Numbers: digits are all "0" now; collapse runs, then decimal/thousands groups.
     while b"00" in raw:
@@ -129,7 +137,16 @@ def normalise(
     for sym, padded in _PADDED:
         if sym in raw:
             raw = raw.replace(sym, padded)
-    return raw.decode("utf-8", "replace")
+    return raw
+
+
+def normalise(
+    text: str,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    max_line_chars: int = DEFAULT_MAX_LINE_CHARS,
+) -> str:
+    """One line of space-separated tokens for fastText (no newline inside)."""
+    return normalise_bytes(*prepare(text, max_chars, max_line_chars)).decode("utf-8", "replace")
 
 
 def normalise_many(texts, max_chars: int = DEFAULT_MAX_CHARS, max_line_chars: int = DEFAULT_MAX_LINE_CHARS) -> list[str]:

@@ -18,6 +18,7 @@ import os
 import numpy as np
 from datatrove.data import Document
 
+from classifiers.linear import LinearTable
 from classifiers.normalise import DEFAULT_MAX_CHARS, DEFAULT_MAX_LINE_CHARS, normalise
 from curation.steps.base import OctoStep
 
@@ -44,7 +45,7 @@ def read_sidecar(model_path: str) -> dict:
 class MathModel:
     """A loaded fastText math classifier: texts in, math scores in [0, 1] out."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, fast: bool = True):
         if not os.path.isfile(path):
             raise ModelNotFound(f"math classifier model not found: {path}")
         import fasttext
@@ -54,7 +55,8 @@ class MathModel:
         except ValueError as e:
             raise ValueError(f"math classifier model {path} is not a fastText model ({e})") from None
         self.path = path
-        labels = set(self.model.get_labels())
+        self.labels = list(self.model.get_labels())
+        labels = set(self.labels)
         if {"__label__math", "__label__other"} <= labels:
             self.variant = "binary"
         elif labels and all(lab.removeprefix("__label__").isdigit() for lab in labels):
@@ -66,6 +68,16 @@ class MathModel:
         norm = self.info.get("normalise", {})
         self.max_chars = int(norm.get("max_chars", DEFAULT_MAX_CHARS))
         self.max_line_chars = int(norm.get("max_line_chars", DEFAULT_MAX_LINE_CHARS))
+        self.fast = fast
+        self._linear: LinearTable | None | bool = False  # built on first score()
+
+    @property
+    def linear(self) -> LinearTable | None:
+        """fastText's predictions as a table lookup (classifiers/linear.py); None: fastText's
+        own predict (turned off, or a model the table cannot reproduce)."""
+        if self._linear is False:
+            self._linear = LinearTable.from_model(self.model) if self.fast else None
+        return self._linear
 
     def normalise(self, texts: list[str]) -> list[str]:
         mc, ml = self.max_chars, self.max_line_chars
@@ -74,23 +86,27 @@ class MathModel:
     def predict_normalised(self, lines: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
         """(math_score per line, the n x 6 score-class probabilities or None for binary)."""
         labels, probs = self.model.predict(lines, k=-1)
-        scores = np.zeros(len(lines))
-        if self.variant == "binary":
-            for i, (labs, ps) in enumerate(zip(labels, probs)):
-                for lab, p in zip(labs, ps):
-                    if lab == "__label__math":
-                        scores[i] = p
-                        break
-            return np.clip(scores, 0.0, 1.0), None
-        classes = np.zeros((len(lines), 6))
+        table = np.zeros((len(lines), len(self.labels)))
+        column = {lab: i for i, lab in enumerate(self.labels)}
         for i, (labs, ps) in enumerate(zip(labels, probs)):
             for lab, p in zip(labs, ps):
-                classes[i, min(int(lab[9:]), 5)] = p
+                table[i, column[lab]] = p
+        return self._scores(table)
+
+    def _scores(self, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """fastText's label probabilities (columns in `self.labels` order) to math scores."""
+        if self.variant == "binary":
+            return np.clip(probs[:, self.labels.index("__label__math")], 0.0, 1.0), None
+        classes = np.zeros((len(probs), 6))
+        for i, lab in enumerate(self.labels):
+            classes[:, min(int(lab[9:]), 5)] += probs[:, i]
         classes /= np.maximum(classes.sum(1, keepdims=True), 1e-12)
         return np.clip(classes @ np.arange(6) / 5.0, 0.0, 1.0), classes
 
     def score(self, texts: list[str]) -> np.ndarray:
-        return self.predict_normalised(self.normalise(texts))[0]
+        if self.linear is None:
+            return self.predict_normalised(self.normalise(texts))[0]
+        return self._scores(self.linear.probabilities_texts(texts, self.max_chars, self.max_line_chars))[0]
 
 
 def resolve_threshold(threshold: float | str, model: MathModel) -> float:
