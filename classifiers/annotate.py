@@ -17,7 +17,7 @@ from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
 from classifiers.labels import attach_label, label_row
-from classifiers.train import id_fraction
+from classifiers.train import sample_rank
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def annotate_docs(llm, docs: list[Document], prompt: str, max_chars: int, round_
 
 
 class LLMLabels(PipelineStep):
-    """Scores a uniform sample of the pages (the `max_docs` smallest id hashes) with the LLM.
+    """Scores a uniform sample of the pages (the `max_docs` smallest `sample_rank`s) with the LLM.
 
     Pages outside the sample pass straight through; sampled ones are held (at most
     max_docs / world_size per task), annotated in chunks at the end of the task, then passed on
@@ -104,7 +104,7 @@ class LLMLabels(PipelineStep):
             if not doc.text.strip():
                 yield doc
                 continue
-            item = (-id_fraction(doc.id), n, doc)
+            item = (-sample_rank(doc.id), n, doc)
             if len(held) < k:
                 heapq.heappush(held, item)
             elif item > held[0]:

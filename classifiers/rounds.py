@@ -25,7 +25,7 @@ from classifiers.config import ClassifierPipelineConfig
 from classifiers.evaluate import binary_report, plot_pr_curve, score_variant_report, write_json
 from classifiers.labels import (BOOTSTRAP_ANNOTATOR, bootstrap_label, doc_domain, label_row,
                                 read_label_dirs, read_label_files, write_label_rows)
-from classifiers.train import (TrainingError, examples_from_rows, id_fraction, save_model,
+from classifiers.train import (TrainingError, examples_from_rows, sample_rank, save_model,
                                split_and_balance, train_fasttext, training_text, write_fasttext_file)
 
 log = logging.getLogger(__name__)
@@ -228,7 +228,7 @@ def pick_pages(scores_dir: str, domains: list[str], labelled: set[str], per_doma
             by_domain.setdefault(domain, []).append(doc_id)
     picked = []
     for domain in domains:  # the most math-rich domains first
-        ids = sorted(by_domain.get(domain, []), key=id_fraction)[:per_domain]
+        ids = sorted(by_domain.get(domain, []), key=sample_rank)[:per_domain]
         picked.extend(ids)
     return picked[:total]
 

@@ -54,6 +54,14 @@ def id_fraction(doc_id: str) -> float:
     return int.from_bytes(h, "big") / 2**64
 
 
+def sample_rank(doc_id: str) -> float:
+    """The order in which pages are sampled for labelling (LLM labels, recall rounds): stable and
+    uniform like `id_fraction`, but independent of it. Sampling the smallest `id_fraction`s would
+    pick exactly the pages the evaluation holds out (`id_fraction < eval_fraction`), leaving
+    nothing to train on once a crawl has more than max_docs / eval_fraction pages."""
+    return id_fraction("sample/" + doc_id)
+
+
 def choose_labels(rows: list[dict]) -> list[dict]:
     best: dict[str, dict] = {}
     for row in rows:

@@ -12,8 +12,8 @@ from classifiers.evaluate import (binary_report, metrics_at, precision_recall_cu
 from classifiers.labels import label_row, write_label_rows
 from classifiers.rounds import TrainRound
 from classifiers.score import MathModel
-from classifiers.train import (Example, choose_labels, examples_from_rows, split_and_balance,
-                               train_fasttext, write_fasttext_file)
+from classifiers.train import (Example, choose_labels, examples_from_rows, id_fraction, sample_rank,
+                               split_and_balance, train_fasttext, write_fasttext_file)
 from datatrove.data import Document
 
 from cls_data import make_text, small_ft
@@ -157,6 +157,15 @@ def test_label_choice_split_and_balance():
     assert {e.id for e in held} == {e.id for e in held2}
     train3, _ = split_and_balance(examples, LabelsConfig(max_per_domain=10, max_class_ratio=100), "binary", 0.2)
     assert len(train3) == 40
+
+
+def test_labelling_samples_are_not_the_evaluation_split():
+    # LLM labels and recall rounds label the pages first in sample_rank order; were that order the
+    # eval split's id_fraction, a small sample of a large crawl would be held out entirely.
+    ids = [f"<urn:uuid:{i:08d}>" for i in range(5000)]
+    first = sorted(ids, key=sample_rank)[:100]
+    held = sum(id_fraction(i) < 0.2 for i in first)
+    assert 5 < held < 40  # about a fifth, as for any uniform sample
 
 
 def test_training_is_reproducible_on_a_dirty_heap(tmp_path):
