@@ -23,8 +23,11 @@ class BootstrapLabelsConfig(StrictModel):
     markup_min_density: float = Field(default=1.0, ge=0)
     # Without markup, a page this math-dense (signals per 100 words) is positive on its own.
     text_min_density: float = Field(default=6.0, ge=0)
-    # Negatives: this sparse and no LaTeX command at all. Pages in between stay unlabelled.
-    negative_max_density: float = Field(default=0.5, ge=0)
+    # Negatives: this sparse and no LaTeX command at all. Pages in between stay unlabelled. Not 0:
+    # tables of scores, dates and prices, date ranges in CVs and `x - 1` in code are equation-like
+    # spans too, and the classifier must see such pages as negatives to learn that numbers alone
+    # are not mathematics.
+    negative_max_density: float = Field(default=1.5, ge=0)
 
 
 class LLMLabelsConfig(StrictModel):

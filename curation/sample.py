@@ -1,11 +1,15 @@
 """The bundled sample: a WARC file generated at run time, deterministic for a seed.
 
-It imitates what a Common Crawl segment holds for this recipe: math pages marked up the way real
-sites do it (MathJax script tags and raw `$`/`\\(` delimiters, KaTeX with its MathML annotation,
-Wikipedia MathML with TeX annotations and fallback images, TeX images from equation services),
-plain-text math, forum Q&A, non-math news, shop and spam pages, hard negatives (MathJax loaded on
-a page with no math, code full of `{` and `$`), near-duplicates, non-English pages, a non-HTML
-response, a 404, a legacy-charset page and a truncated last record.
+It imitates what a Common Crawl segment holds for this recipe. Math pages: lecture notes,
+Wikipedia-style articles, problem sets with worked solutions, forum Q&A, olympiad proofs and
+blog posts, marked up the way real sites do it (MathJax script tags and raw `$`/`\\(` delimiters,
+KaTeX with its MathML annotation, Wikipedia MathML with TeX annotations and fallback images, TeX
+images from equation services), and plain-text math and word problems. Non-math pages of many
+genres (curation/sample_text.py): news, homepages and CVs, tutorials with code and shell commands,
+API docs, recipes, shops, travel, health, history, science, blogs, forums, events ... full of
+numbers, dates, tables and operators. Also spam, hard negatives (MathJax loaded on a page with no
+math), near-duplicates, non-English pages, a non-HTML response, a 404, a legacy-charset page and
+a truncated last record. Prose comes from curation/sample_math.py and curation/sample_text.py.
 """
 from __future__ import annotations
 
@@ -13,116 +17,16 @@ import gzip
 import html
 import os
 import random
+import re
 import uuid
 from dataclasses import dataclass
 
-# --- mathematics: (topic, prose sentences, formulas as TeX) ---------------------------------
-TOPICS = [
-    ("quadratic equations",
-     ["A quadratic equation has the general form shown below, where the leading coefficient is not zero.",
-      "The discriminant decides how many real roots the equation has.",
-      "Completing the square gives the same formula and shows where it comes from.",
-      "If the discriminant is negative, the two roots are complex conjugates."],
-     [r"ax^2 + bx + c = 0", r"x = \frac{-b \pm \sqrt{b^2 - 4ac}}{2a}", r"\Delta = b^2 - 4ac",
-      r"x_1 + x_2 = -\frac{b}{a}", r"x_1 x_2 = \frac{c}{a}"]),
-    ("derivatives",
-     ["The derivative measures how fast a function changes at a point.",
-      "We apply the chain rule whenever one function is nested inside another.",
-      "For polynomials the power rule is all we need.",
-      "Setting the derivative to zero locates the critical points of the function."],
-     [r"f'(x) = \lim_{h \to 0} \frac{f(x+h) - f(x)}{h}", r"\frac{d}{dx} x^n = n x^{n-1}",
-      r"(f \circ g)'(x) = f'(g(x))\, g'(x)", r"\frac{d}{dx} \sin x = \cos x", r"\frac{d}{dx} e^{x} = e^{x}"]),
-    ("integrals",
-     ["The fundamental theorem of calculus links the integral to the antiderivative.",
-      "Integration by parts follows from the product rule for derivatives.",
-      "A substitution often turns a hard integral into a standard one.",
-      "The area under the curve between the two limits equals the definite integral."],
-     [r"\int_a^b f(x)\,dx = F(b) - F(a)", r"\int u\,dv = uv - \int v\,du", r"\int_0^1 x^2\,dx = \frac{1}{3}",
-      r"\int e^{x}\,dx = e^{x} + C", r"\int_0^{\pi} \sin x\,dx = 2"]),
-    ("probability",
-     ["The probability of an event is a number between zero and one.",
-      "For independent events the joint probability is the product of the probabilities.",
-      "Bayes' theorem lets us reverse a conditional probability.",
-      "The expected value is the long run average of a random variable."],
-     [r"P(A \cap B) = P(A)\,P(B)", r"P(A \mid B) = \frac{P(B \mid A)\,P(A)}{P(B)}",
-      r"\mathbb{E}[X] = \sum_{i} x_i\, p_i", r"\operatorname{Var}(X) = \mathbb{E}[X^2] - \mathbb{E}[X]^2",
-      r"\binom{n}{k} p^k (1-p)^{n-k}"]),
-    ("number theory",
-     ["A prime number has exactly two positive divisors.",
-      "Euclid's algorithm computes the greatest common divisor quickly.",
-      "Fermat's little theorem is the basis of many primality tests.",
-      "Two integers are coprime when their greatest common divisor is one."],
-     [r"a^{p-1} \equiv 1 \pmod{p}", r"\gcd(a, b) = \gcd(b, a \bmod b)", r"\varphi(n) = n \prod_{p \mid n} \left(1 - \frac{1}{p}\right)",
-      r"\sum_{d \mid n} \varphi(d) = n", r"n = p_1^{e_1} p_2^{e_2} \cdots p_k^{e_k}"]),
-    ("geometry",
-     ["The Pythagorean theorem relates the sides of a right triangle.",
-      "The area of a circle grows with the square of its radius.",
-      "Similar triangles have proportional sides and equal angles.",
-      "The law of cosines generalises the Pythagorean theorem to any triangle."],
-     [r"a^2 + b^2 = c^2", r"A = \pi r^2", r"c^2 = a^2 + b^2 - 2ab\cos\gamma", r"V = \frac{4}{3}\pi r^3",
-      r"\sin^2\theta + \cos^2\theta = 1"]),
-    ("linear algebra",
-     ["A matrix is invertible exactly when its determinant is not zero.",
-      "Eigenvectors keep their direction under the linear map.",
-      "The rank of a matrix is the dimension of its column space.",
-      "Solving the characteristic equation gives the eigenvalues."],
-     [r"\det(A - \lambda I) = 0", r"A\mathbf{v} = \lambda \mathbf{v}",
-      r"\begin{pmatrix} a & b \\ c & d \end{pmatrix}^{-1} = \frac{1}{ad - bc}\begin{pmatrix} d & -b \\ -c & a \end{pmatrix}",
-      r"\operatorname{rank}(A) + \dim\ker(A) = n", r"(AB)^T = B^T A^T"]),
-    ("sequences and series",
-     ["A geometric series converges when the ratio is smaller than one in absolute value.",
-      "The harmonic series diverges even though its terms tend to zero.",
-      "Telescoping sums collapse to their first and last terms.",
-      "Induction proves the closed form for every natural number."],
-     [r"\sum_{k=0}^{\infty} r^k = \frac{1}{1-r}", r"\sum_{k=1}^{n} k = \frac{n(n+1)}{2}",
-      r"\sum_{k=1}^{\infty} \frac{1}{k^2} = \frac{\pi^2}{6}", r"a_n = a_1 + (n-1)d", r"\lim_{n \to \infty} \left(1 + \frac{1}{n}\right)^n = e"]),
-]
+from curation.sample_math import COURSE, DISPLAY, MATH_MARK, exercise, m, proof, tex_to_plain, topic_paragraphs
+from curation.sample_problems import word_problem
+from curation.sample_text import BLOG, CHATTER, genre_body
+from curation.sample_words import fill, pick
 
-CONNECTIVES = ["Recall that", "In particular,", "It follows that", "Note that", "Therefore", "We can check that", "By definition,", "As a result,"]
-FILLER = [
-    "This is a standard result that students meet early in their studies.",
-    "A quick sketch on paper helps to see why the statement should be true.",
-    "Before moving on, make sure each step of the derivation is clear to you.",
-    "Historically this question was settled in the eighteenth century.",
-    "Try a few small numbers first and look for a pattern in the results.",
-    "The notation differs between books, so we fix ours once and for all.",
-    "In the next section we apply the same idea to a harder problem.",
-    "Let us work through an example to see how the formula is used in practice.",
-    "The proof is short, and we give it here because the idea appears again later.",
-    "Many textbooks state this without proof, but the argument is worth knowing.",
-    "We leave the general case as an exercise for the reader.",
-    "The same reasoning applies with only small changes to the other cases.",
-]
-
-NEWS = [
-    "The city council met on Tuesday evening to discuss the new budget for public parks and libraries.",
-    "Residents raised concerns about traffic on the main road near the school during the morning hours.",
-    "The mayor said the plan would be reviewed again next month after a public consultation.",
-    "Local businesses welcomed the decision, saying it would bring more visitors to the town centre.",
-    "The weather service expects heavy rain over the weekend, with strong winds along the coast.",
-    "Our team won the match after a late goal in the second half, and the fans celebrated in the streets.",
-    "The museum will open a new exhibition about the history of the harbour and its fishing families.",
-    "Police asked drivers to avoid the bridge while repairs are carried out during the night.",
-    "The festival returns this summer with music, food stalls and activities for children of all ages.",
-    "A spokesperson for the hospital said that waiting times had improved over the last year.",
-]
-SHOP = [
-    "Free delivery on all orders over fifty dollars, and easy returns within thirty days of purchase.",
-    "This cotton shirt is soft, breathable and perfect for warm summer days at the beach or in the city.",
-    "Available in five colours and all sizes from small to extra large, while stocks last.",
-    "Customers who bought this item also bought our classic leather belt and canvas shoes.",
-    "Add to cart now and save twenty percent with the discount code shown at checkout.",
-    "Our customer service team is happy to help you with any question about your order.",
-]
 SPAM = "Best cheap pills online buy now cheap pills best price buy now online pills cheap"
-CODE = [
-    "function total(items) { let sum = 0; for (const item of items) { sum += item.price; } return sum; }",
-    "const price = `$${amount.toFixed(2)}`; document.getElementById('price').textContent = price;",
-    "if (user && user.isAdmin) { showPanel({ mode: 'admin', theme: $theme }); }",
-    "In this tutorial we build a small shopping cart in JavaScript and store it in local storage.",
-    "The template uses ${variable} placeholders that the build step fills in before deployment.",
-    "Run npm install, then start the development server and open the page in your browser.",
-]
 GERMAN = [
     "Eine quadratische Gleichung hat im Allgemeinen zwei Lösungen, die man mit der Mitternachtsformel findet.",
     "Die Diskriminante entscheidet darüber, ob die Lösungen reell oder komplex sind.",
@@ -136,12 +40,18 @@ FRENCH = [
     "Les commerçants du centre espèrent que les nouveaux aménagements attireront davantage de visiteurs.",
 ]
 
-ANSWER_OPENERS = ["Start from the identity", "Another way to see it is to use", "You can also begin with"]
-ANSWER_CLOSERS = ["and the claim follows after one more step.", "Rearranging gives exactly what you want.",
-                  "Substituting your values finishes the proof."]
 MATHJAX_LOADER = '<script src="https://cdn.jsdelivr.net/npm/mathjax@2/MathJax.js?config=TeX-AMS_HTML"></script>'
-NAV = "<nav><a href='/'>Home</a> | <a href='/about'>About</a> | <a href='/contact'>Contact</a> | <a href='/archive'>Archive</a></nav>"
-FOOTER = "<footer><p>Copyright 2024. All rights reserved. Privacy policy. Terms of use. Follow us on social media.</p></footer>"
+NAVS = [
+    "<nav><a href='/'>Home</a> | <a href='/about'>About</a> | <a href='/contact'>Contact</a> | <a href='/archive'>Archive</a></nav>",
+    "<nav><ul><li><a href='/'>Start</a></li><li><a href='/blog'>Blog</a></li><li><a href='/tags'>Tags</a></li><li><a href='/search'>Search</a></li></ul></nav>",
+    "<header><a href='/'>Front page</a> <a href='/latest'>Latest</a> <a href='/popular'>Popular</a> <a href='/login'>Log in</a></header>",
+]
+FOOTERS = [
+    "<footer><p>Copyright 2024. All rights reserved. Privacy policy. Terms of use. Follow us on social media.</p></footer>",
+    "<footer><p>Powered by a static site generator. Content licensed under CC BY-SA 4.0. Contact the editors.</p></footer>",
+    "<footer><p>Subscribe to our newsletter. Cookie settings. Accessibility statement. Back to top.</p></footer>",
+]
+MARKUP_STYLES = ["mathjax_script", "raw_dollar", "raw_paren", "katex", "wiki", "tex_image"]
 
 
 @dataclass
@@ -155,15 +65,10 @@ class Page:
 
 
 def _doc(title: str, body: str, head: str = "", lang: str = "en") -> str:
+    k = len(title) % len(NAVS)  # site chrome varies by page, the same for math and non-math
     return (f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{html.escape(title)}</title>{head}</head>"
-            f"<body>{NAV}<main><article><h1>{html.escape(title)}</h1>{body}</article></main>"
-            f"<aside><h3>Popular posts</h3><ul><li>Ten tips</li><li>Archive</li></ul></aside>{FOOTER}</body></html>")
-
-
-def _paragraphs(rng: random.Random, sentences: list[str], n: int) -> list[str]:
-    """n paragraphs of two sentences each; no sentence repeats within a page."""
-    pool = rng.sample(sentences + FILLER, k=min(2 * n, len(sentences + FILLER)))
-    return [" ".join(pool[2 * k:2 * k + 2]) for k in range(n)]
+            f"<body>{NAVS[k]}<main><article><h1>{html.escape(title)}</h1>{body}</article></main>"
+            f"<aside><h3>Popular posts</h3><ul><li>Ten tips</li><li>Archive</li></ul></aside>{FOOTERS[k]}</body></html>")
 
 
 def _katex(tex: str, display: bool) -> str:
@@ -203,75 +108,196 @@ def _render(style: str, tex: str, display: bool) -> str:
     if style == "tex_image":
         src = f"https://latex.codecogs.com/png.latex?{esc.replace(' ', '%20')}"
         return f"<img class='tex' src='{src}' alt='{esc}' title='{esc}'>"
+    if style in ("plain", "plain_ascii"):  # typed as text: 3x^2 + 1 = 13, sqrt(2), ≤
+        return html.escape(tex_to_plain(tex, ascii_only=style == "plain_ascii"))
     raise ValueError(style)
 
 
-def math_page(rng: random.Random, i: int, style: str) -> Page:
-    topic, sentences, formulas = rng.choice(TOPICS)
-    parts = []
-    order = rng.sample(formulas, len(formulas))
-    for k, para in enumerate(_paragraphs(rng, sentences, rng.randint(2, 3))):
-        f_inline, f_disp = order[(2 * k) % len(order)], order[(2 * k + 1) % len(order)]
-        parts.append(f"<p>{para} {rng.choice(CONNECTIVES)} {_render(style, f_inline, False)} holds here.</p>")
-        parts.append(f"<p>{_render(style, f_disp, True)}</p>" if style != "wiki" else f"<dl><dd>{_render(style, f_disp, True)}</dd></dl>")
-    head = MATHJAX_LOADER if style.startswith("mathjax") or style.startswith("raw") else ""
+def _marked(text: str, style: str) -> str:
+    """HTML of text whose math is marked (sample_math.m/d), the math rendered in `style`."""
+    out, pos = [], 0
+    for mt in MATH_MARK.finditer(text):
+        out.append(html.escape(text[pos:mt.start()]))
+        display = mt.group(2) is not None
+        out.append(_render(style, mt.group(2) if display else mt.group(1), display))
+        pos = mt.end()
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def _p(text: str, style: str) -> str:
+    if style == "wiki" and text.startswith(DISPLAY):
+        return f"<dl><dd>{_marked(text, style)}</dd></dl>"
+    return f"<p>{_marked(text, style)}</p>"
+
+
+def _chatter(rng: random.Random, p: float) -> str:
+    """With probability p, a paragraph of the small talk pages of every kind share."""
+    return f"<p>{html.escape(' '.join(rng.sample(CHATTER, 2)))}</p>" if rng.random() < p else ""
+
+
+def _math_head(style: str) -> str:
+    if style in ("mathjax_script", "raw_dollar", "raw_paren"):
+        return MATHJAX_LOADER
     if style == "katex":
-        head = "<link rel='stylesheet' href='https://cdn.jsdelivr.net/npm/katex/dist/katex.min.css'>"
+        return "<link rel='stylesheet' href='https://cdn.jsdelivr.net/npm/katex/dist/katex.min.css'>"
+    return ""
+
+
+def _problem(rng: random.Random) -> tuple[str, list[str]]:
+    """An exercise (TeX-heavy) or, a third of the time, a story problem."""
+    if rng.random() < 0.45:
+        return word_problem(rng)
+    return exercise(rng)[1:]
+
+
+def _worked(rng: random.Random, style: str, label: str) -> str:
+    q, steps = _problem(rng)
+    return _p(f"{label} {q}", style) + _p("Solution. " + " ".join(steps), style)
+
+
+def math_page(rng: random.Random, i: int, style: str) -> Page:
+    """Lecture notes or (style wiki) an encyclopedia article: topic prose, formulas, an example."""
+    topic, paras = topic_paragraphs(rng, rng.randint(2, 4))
+    parts = [_p(p, style) for p in paras]
+    if style == "wiki":
+        parts.insert(0, _p(f"This article is about {topic} in mathematics. For other uses, see {topic} (disambiguation).", style))
+        parts.append("<h2>See also</h2>" + "".join(f"<p>{fill(rng, t)}</p>" for t in [
+            "{name} ({year}). An introduction to " + topic + ". {univ} Press.", "Lecture notes by {name}, {univ}, {recent}."]))
+    elif rng.random() < 0.6:
+        parts.insert(0, _p(" ".join(pick(rng, COURSE, 2)), style))
+    if rng.random() < 0.7:
+        parts.append(_worked(rng, style, "Example."))
+    parts.insert(rng.randint(0, len(parts)), _chatter(rng, 0.4))
     hosts = {"mathjax_script": "mathblog{}.org", "raw_dollar": "notes{}.edu", "raw_paren": "lectures{}.net",
              "katex": "katexnotes{}.io", "wiki": "en.wikipedia{}.org", "tex_image": "tutor{}.com"}
-    host = hosts[style].format(i % 7)
-    slug = topic.replace(" ", "-")
-    return Page(f"https://{host}/{slug}/{i}", _doc(f"Notes on {topic} ({i})", "".join(parts), head), f"math:{style}")
+    title = rng.choice(["Notes on {}", "Lecture {n}: {}", "{} - an introduction", "Chapter {n}. {}"]).replace("{}", topic)
+    return Page(f"https://{hosts[style].format(i % 7)}/{topic.replace(' ', '-')}/{i}",
+                _doc(fill(rng, title).capitalize(), "".join(parts), _math_head(style)), f"math:{style}")
+
+
+def exercises_page(rng: random.Random, i: int, style: str) -> Page:
+    """A problem set with worked solutions (a homework site, a contest forum)."""
+    parts = [f"<h3>Problem {k}</h3>" + _worked(rng, style, "") for k in range(1, rng.randint(3, 6))]
+    if rng.random() < 0.5:
+        parts.insert(0, _p(" ".join(pick(rng, COURSE, 1)), style))
+    parts.insert(rng.randint(0, len(parts)), _chatter(rng, 0.3))
+    title = fill(rng, rng.choice(["Practice problems", "Homework {n} solutions", "Worked examples", "Problem set {n}", "Review sheet"]))
+    return Page(f"https://problems{i % 5}.org/sets/{i}", _doc(title, "".join(parts), _math_head(style)), f"math:exercises:{style}")
 
 
 def plain_math_page(rng: random.Random, i: int) -> Page:
-    a, b, c = rng.randint(2, 9), rng.randint(1, 20), rng.randint(21, 80)
-    x = (c - b) / a
-    paras = [
-        f"Problem {i}. Solve the equation {a}x + {b} = {c} for x and check the answer.",
-        f"Subtract {b} from both sides to get {a}x = {c - b}. Then divide both sides by {a}, so x = {x:g}.",
-        f"Check: {a} times {x:g} plus {b} equals {a * x + b:g}, which is {c}, so the solution is correct.",
-        "The same method works for any linear equation: isolate the term with the variable, then divide by its coefficient.",
-        f"Exercise: solve {a + 1}x - {b} = {c} and find the value of x. Then find the sum of the two solutions above.",
-    ]
-    return Page(f"https://homework{i % 5}.com/algebra/linear-{i}", _doc(f"Linear equations worksheet {i}", "".join(f"<p>{p}</p>" for p in paras)), "math:plain")
+    """Math typed as text: a worksheet, word problems with answers, exercises in plain notation."""
+    variant = i % 3
+    if variant == 0:
+        a, b, c = rng.randint(2, 9), rng.randint(1, 20), rng.randint(21, 80)
+        x = (c - b) / a
+        paras = [
+            f"Problem {i}. Solve the equation {a}x + {b} = {c} for x and check the answer.",
+            f"Subtract {b} from both sides to get {a}x = {c - b}. Then divide both sides by {a}, so x = {x:g}.",
+            f"Check: {a} times {x:g} plus {b} equals {a * x + b:g}, which is {c}, so the solution is correct.",
+            "The same method works for any linear equation: isolate the term with the variable, then divide by its coefficient.",
+            f"Exercise: solve {a + 1}x - {b} = {c} and find the value of x. Then find the sum of the two solutions above.",
+        ]
+        return Page(f"https://homework{i % 5}.com/algebra/linear-{i}", _doc(f"Linear equations worksheet {i}", "".join(f"<p>{p}</p>" for p in paras)), "math:plain")
+    if variant == 1:
+        parts = []
+        for k in range(1, rng.randint(4, 7)):
+            q, steps = word_problem(rng)
+            parts.append(f"<p>{k}. {html.escape(q)}</p>{_p(' '.join(steps), 'plain')}")
+        parts.insert(rng.randint(0, len(parts)), _chatter(rng, 0.4))
+        return Page(f"https://homework{i % 5}.com/word-problems/{i}", _doc(fill(rng, "Word problems for grade {n}"), "".join(parts)), "math:word")
+    style = rng.choice(["plain", "plain_ascii"])
+    parts = [f"<h3>Question {k}</h3>" + _worked(rng, style, "") for k in range(1, rng.randint(4, 6))]
+    return Page(f"https://tutoring{i % 4}.net/answers/{i}", _doc("Questions and answers", "".join(parts)), "math:plain_text")
 
 
 def forum_page(rng: random.Random, i: int) -> Page:
-    topic, sentences, formulas = rng.choice(TOPICS)
-    f1, f2, f3 = rng.sample(formulas, 3)
-    q = (f"<div class='question' id='question'><div class='post-text'><p>I am stuck on a problem about {topic}. "
-         f"Why is it true that <script type='math/tex'>{html.escape(f1)}</script>? My textbook just states it and I would like to understand the reason.</p>"
-         f"<p>I tried to use $ {html.escape(f2)} $ but I could not finish the argument.</p></div></div>")
+    q, steps = _problem(rng)
+    opener = rng.choice(["I am stuck on this one:", "Here is a problem from my textbook.", "Can someone check my work?",
+                         "This came up in a practice exam and I have no idea where to start.", "Quick question."])
+    opener = (rng.choice(CHATTER) + " " if rng.random() < 0.3 else "") + opener
+    tried = rng.choice(["I tried " + steps[0][0].lower() + steps[0][1:] + " but then I got lost.",
+                        "My answer does not match the back of the book.", "Any hint would be appreciated, thanks!"])
+    qhtml = (f"<div class='question' id='question'><div class='post-text'>{_p(f'{opener} {q}', 'mathjax_script')}"
+             f"{_p(tried, 'raw_dollar')}</div></div>")
     answers = []
     for k in range(rng.randint(1, 3)):
-        answers.append(
-            f"<div class='answer' id='answer-{k}'><div class='post-text'><p>{sentences[(i + k) % len(sentences)]} "
-            f"{ANSWER_OPENERS[k]}</p><script type='math/tex; mode=display'>{html.escape(f3)}</script>"
-            f"<p>{ANSWER_CLOSERS[k]} {FILLER[(i + k) % len(FILLER)]}</p></div>"
-            f"<div class='comments'><span class='comment-copy'>Thanks, that helps!</span></div></div>")
-    body = (f"<div id='mainbar'>{q}<h2>{len(answers)} Answers</h2>{''.join(answers)}</div>"
+        body = steps if k == 0 else [rng.choice(["Hint:", "Another way:", "To add to the answer above,"]), *_problem(rng)[1]]
+        answers.append(f"<div class='answer' id='answer-{k}'><div class='post-text'>{_p(' '.join(body), rng.choice(['raw_dollar', 'mathjax_script']))}</div>"
+                       f"<div class='comments'><span class='comment-copy'>{rng.choice(['Thanks, that helps!', 'Nice solution.', 'Why does the second step hold?', '+1, very clear.'])}</span></div></div>")
+    body = (f"<div id='mainbar'>{qhtml}<h2>{len(answers)} Answers</h2>{''.join(answers)}</div>"
             f"<div id='sidebar'><h4>Related</h4><ul><li>How to study math</li><li>Hot network questions</li></ul></div>")
     return Page(f"https://math.stackexchange{i % 3}.com/questions/{1000 + i}/question-{i}",
-                _doc(f"Question about {topic}", body, MATHJAX_LOADER), "math:forum")
+                _doc(fill(rng, rng.choice(["How do I solve this?", "Help with a homework problem", "Question {n} from the exam"])), body, MATHJAX_LOADER), "math:forum")
 
 
-def news_page(rng: random.Random, i: int, mathjax_noise: bool = False) -> Page:
-    body = "".join(f"<p>{p}</p>" for p in rng.sample(NEWS, 5))
-    head = MATHJAX_LOADER if mathjax_noise else ""  # hard negative: MathJax loaded, no math
-    return Page(f"https://dailynews{i % 6}.com/local/story-{i}", _doc(f"Local news {i}", body, head), "nonmath:news" + (":mathjax" if mathjax_noise else ""))
+_NUM = r"\$?\d+(?:[.,]\d+)*"
+ARITHMETIC = re.compile(rf"{_NUM}(?:\s*[-+*/×x]\s*{_NUM})+\s*=\s*{_NUM}")
 
 
-def shop_page(rng: random.Random, i: int) -> Page:
-    price = rng.randint(10, 200)
-    body = f"<div class='product'><p class='price'>${price}.99</p>" + "".join(f"<p>{p}</p>" for p in rng.sample(SHOP, 4)) + "</div>"
-    return Page(f"https://shop{i % 4}.example-store.com/products/item-{i}", _doc(f"Product {i}", body), "nonmath:shop")
+def _mark_arithmetic(text: str) -> str:
+    """`3 * 4 = 12` -> inline TeX `3 \\times 4 = 12`: how sites with MathJax typeset their solutions."""
+    def tex(mt: re.Match) -> str:
+        expr = re.sub(r"\s*(?:\*|×|(?<=\d) x (?=\d))\s*", lambda _: " \\times ", mt.group(0).replace("$", ""))
+        return m(expr)
+    return ARITHMETIC.sub(tex, text)
 
 
-def code_page(rng: random.Random, i: int) -> Page:
-    body = "".join(f"<p>{p}</p>" if not p.startswith(("function", "const", "if")) else f"<pre><code>{html.escape(p)}</code></pre>"
-                   for p in rng.sample(CODE, 5)) + f"<p>{' '.join(rng.sample(SHOP + NEWS, 2))}</p>"
-    return Page(f"https://devblog{i % 3}.io/posts/js-{i}", _doc(f"JavaScript tips {i}", body), "nonmath:code")
+def story_page(rng: random.Random, i: int, style: str) -> Page:
+    """Homework help: story problems asked and answered, the math typed or marked up."""
+    parts = []
+    for k in range(1, rng.randint(3, 6)):
+        q, steps = word_problem(rng)
+        solution = " ".join(steps)
+        if style not in ("plain", "plain_ascii"):
+            solution = _mark_arithmetic(solution)
+        parts.append(f"<h3>{rng.choice(['Question', 'Problem', 'Exercise', 'Q'])} {k}</h3><p>{html.escape(q)}</p>{_p(solution, style)}")
+    parts.insert(rng.randint(0, len(parts)), _chatter(rng, 0.5))
+    title = fill(rng, rng.choice(["Word problems with answers", "Homework help: {n} story problems", "Math practice for grade {n}",
+                                  "Solved problems", "Ask a tutor"]))
+    return Page(f"https://{rng.choice(['homework', 'tutors', 'mathhelp'])}{i % 5}.com/story/{i}", _doc(title, "".join(parts), _math_head(style)),
+                f"math:story:{style}")
+
+
+def proof_page(rng: random.Random, i: int, style: str) -> Page:
+    parts = []
+    for k in range(1, rng.randint(3, 5)):
+        statement, steps = proof(rng)
+        parts.append(f"<h3>Problem {k}</h3>" + _p(statement, style) + _p("Proof. " + " ".join(steps) + " \u220e", style))
+    return Page(f"https://olympiad{i % 3}.org/training/{i}", _doc(fill(rng, "Olympiad training, week {n}"), "".join(parts), _math_head(style)), f"math:proof:{style}")
+
+
+def math_blog_page(rng: random.Random, i: int, style: str) -> Page:
+    """A personal blog post about mathematics: everyday prose around a little math."""
+    topic, paras = topic_paragraphs(rng, rng.randint(1, 2))
+    intro = pick(rng, BLOG.sentences, 2)
+    parts = [f"<p>{html.escape(' '.join(intro))} Today I want to write about {topic}.</p>", _chatter(rng, 0.7)] + [_p(p, style) for p in paras]
+    parts.append(_worked(rng, style, "Here is a problem I liked:"))
+    parts.append(f"<p>{html.escape(' '.join(pick(rng, BLOG.sentences, 2)))}</p>")
+    return Page(f"https://{rng.choice(['thinking', 'musings', 'puzzles'])}{i % 5}.blog/{i}",
+                _doc(f"Some thoughts on {topic}", "".join(parts), _math_head(style)), f"math:blog:{style}")
+
+
+NEWS_GENRES = ["local", "politics", "sports", "business"]
+CODE_GENRES = ["tutorial", "readme", "api", "programming_qa", "tutorial", "changelog"]
+PEOPLE_GENRES = ["homepage", "cv", "homepage", "team"]
+OTHER_GENRES = ["recipe", "travel", "health", "history", "science", "blog", "forum", "events", "reviews", "jobs", "weather", "legal"]
+
+
+def genre_page(rng: random.Random, i: int, genre: str, head: str = "", kind: str = "") -> Page:
+    title, body = genre_body(rng, genre)
+    if genre in NEWS_GENRES:
+        url = f"https://dailynews{i % 6}.com/{genre}/story-{i}"
+    elif genre in CODE_GENRES:
+        url = f"https://devblog{i % 3}.io/posts/{genre}-{i}"
+    elif genre == "shop":
+        url = f"https://shop{i % 4}.example-store.com/products/item-{i}"
+    elif genre in PEOPLE_GENRES:
+        url = f"https://people{i % 5}.example.edu/~{fill(rng, '{last}').lower()}/{i}"
+    else:
+        url = f"https://{genre}{i % 4}.example.com/{i}"
+    return Page(url, _doc(title, body, head), kind or f"nonmath:{genre}")
 
 
 def spam_page(rng: random.Random, i: int) -> Page:
@@ -289,7 +315,7 @@ def foreign_page(rng: random.Random, i: int, german: bool) -> Page:
 
 def near_duplicate(rng: random.Random, page: Page, i: int) -> Page:
     """The same page under another URL, with a few words changed (a mirror or a repost)."""
-    text = page.html.replace("This is a standard result", "This is a well known result", 1).replace("Copyright 2024", "Copyright 2025")
+    text = page.html.replace("Copyright 2024", "Copyright 2025").replace("Solution.", "Answer.", 1).replace("Hence", "Thus", 1)
     return Page(page.url.replace("https://", f"https://mirror{i % 3}.") + "?ref=mirror", text, page.kind + ":dup")
 
 
@@ -301,30 +327,50 @@ def legacy_charset_page(i: int) -> Page:
     return Page(f"https://legacy{i}.example.org/cafe.html", "", "math:legacy_charset", content_type="text/html", body=text.encode("cp1252"))
 
 
+# One cycle of the sample: 21 math pages, 28 others (news, code, people, 12 other genres, spam, 2 foreign).
+KINDS = (["notes"] * 6 + ["exercises"] * 4 + ["forum"] * 3 + ["plain"] * 3 + ["story"] * 3 + ["proof", "mathblog"]
+         + ["news"] * 3 + ["news_mj"] + ["shop"] * 2 + ["code"] * 5 + ["people"] * 2 + ["other"] * 12 + ["spam"] + ["foreign"] * 2)
+
+
 def sample_pages(pages: int = 240, seed: int = 0) -> list[Page]:
     rng = random.Random(seed)
-    styles = ["mathjax_script", "raw_dollar", "raw_paren", "katex", "wiki", "tex_image"]
-    kinds = (["math"] * 9 + ["plain"] * 2 + ["forum"] * 3 + ["news"] * 4 + ["news_mj"] * 1 + ["shop"] * 3 + ["code"] * 2 + ["spam"] * 1 + ["foreign"] * 1)
+    count = dict.fromkeys(KINDS, 0)
     out: list[Page] = []
     i = 0
     while len(out) < pages - 6:
-        kind = kinds[i % len(kinds)]
-        if kind == "math":
-            out.append(math_page(rng, i, styles[i % len(styles)]))
-        elif kind == "plain":
-            out.append(plain_math_page(rng, i))
+        kind = KINDS[i % len(KINDS)]
+        c = count[kind]
+        count[kind] += 1
+        if kind == "notes":
+            out.append(math_page(rng, i, MARKUP_STYLES[c % len(MARKUP_STYLES)]))
+        elif kind == "exercises":
+            out.append(exercises_page(rng, i, ["raw_dollar", "mathjax_script", "katex", "raw_paren", "tex_image"][c % 5]))
         elif kind == "forum":
             out.append(forum_page(rng, i))
-        elif kind in ("news", "news_mj"):
-            out.append(news_page(rng, i, mathjax_noise=kind == "news_mj"))
+        elif kind == "plain":
+            out.append(plain_math_page(rng, i))
+        elif kind == "story":
+            out.append(story_page(rng, i, ["plain", "mathjax_script", "plain", "raw_dollar", "plain_ascii"][c % 5]))
+        elif kind == "proof":
+            out.append(proof_page(rng, i, ["raw_dollar", "katex", "mathjax_script"][c % 3]))
+        elif kind == "mathblog":
+            out.append(math_blog_page(rng, i, ["mathjax_script", "raw_dollar", "katex"][c % 3]))
+        elif kind == "news":
+            out.append(genre_page(rng, i, NEWS_GENRES[c % len(NEWS_GENRES)]))
+        elif kind == "news_mj":  # hard negative: MathJax loaded, no math
+            out.append(genre_page(rng, i, NEWS_GENRES[c % len(NEWS_GENRES)], MATHJAX_LOADER, "nonmath:news:mathjax"))
         elif kind == "shop":
-            out.append(shop_page(rng, i))
+            out.append(genre_page(rng, i, "shop"))
         elif kind == "code":
-            out.append(code_page(rng, i))
+            out.append(genre_page(rng, i, CODE_GENRES[c % len(CODE_GENRES)]))
+        elif kind == "people":
+            out.append(genre_page(rng, i, PEOPLE_GENRES[c % len(PEOPLE_GENRES)]))
+        elif kind == "other":
+            out.append(genre_page(rng, i, OTHER_GENRES[c % len(OTHER_GENRES)]))
         elif kind == "spam":
             out.append(spam_page(rng, i))
         else:
-            out.append(foreign_page(rng, i, german=(i // len(kinds)) % 2 == 0))
+            out.append(foreign_page(rng, i, german=c % 2 == 0))
         i += 1
     math_pages = [p for p in out if p.kind.startswith("math:")]
     out += [near_duplicate(rng, p, k) for k, p in enumerate(rng.sample(math_pages, 3))]

@@ -11,7 +11,7 @@ from classifiers.score import MathModel
 from curation.cli import main
 from curation.sample import sample_pages
 
-PAGES, SEED = 240, 3
+PAGES, SEED = 480, 3  # enough pages for the small model to see every genre of hard negative
 
 
 def recipe(tmp_path, classifier_extra: str = "") -> str:

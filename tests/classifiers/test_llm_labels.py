@@ -22,10 +22,13 @@ from refine.prompting import prompt_hash
 from cls_data import make_text
 
 # Pages with these strings get a canned answer; every other prompt goes to the tiny random model.
+# The strings are the generated sample's (curation/sample*.py): most of its pages get a score.
 RULES = json.dumps([
     ["\\frac", "Clear worked mathematics.\nScore: 5"], ["Solve the equation", "A solved exercise.\nScore: 4"],
-    ["\\int", "Calculus notes.\nScore: 4"], ["Local news", "Not mathematics.\nScore: 0"],
+    ["\\int", "Calculus notes.\nScore: 4"], ["Solution", "Worked solutions.\nScore: 4"],
+    ["How many", "A counting question.\nScore: 4"], ["Local news", "Not mathematics.\nScore: 0"],
     ["Product", "A shop page.\nScore: 0"], ["JavaScript", "Programming, not mathematics.\nScore: 1"],
+    ["votes", "A programming forum.\nScore: 1"], ["Ingredients", "A recipe.\nScore: 0"], ["Version", "Release notes.\nScore: 0"],
 ])
 
 
