@@ -439,13 +439,22 @@ class MathRewriter:
                 skip_to = end  # the caller rewrote it: nothing inside needs a look
 
     def result(self) -> str:
-        out, pos = [], 0
-        for start, end, text in self.edits:
-            out.append(self.html[pos:start])
-            out.append(text)
+        kept, pos = [], 0  # the page's own html between the edits
+        for start, end, _ in self.edits:
+            kept.append(self.html[pos:start])
             pos = end
-        out.append(self.html[pos:])
+        kept.append(self.html[pos:])
+        if self.dollar_formulas_inserted() and not any(map(_has_dollar_tex, kept)):
+            # The page writes no TeX between dollars, so its dollars are prices: escape them, or
+            # "$5 and $3" would pair up with the $...$ we put in and read as formulas.
+            kept = [_TEXT_RUN.sub(_escape_dollars, part) if "$" in part else part for part in kept]
+        out = [kept[0]]
+        for (_, _, text), part in zip(self.edits, kept[1:]):
+            out += (text, part)
         return "".join(out)
+
+    def dollar_formulas_inserted(self) -> bool:
+        return any(text.startswith("$") for _, _, text in self.edits)
 
     # -- families ------------------------------------------------------------------------------
     def run(self) -> tuple[str, RewriteReport]:
@@ -612,6 +621,18 @@ class MathRewriter:
         if hidden and close:
             return before.start(), close.end()
         return start, end
+
+
+_TEXT_RUN = re.compile(r"(?:^|>)[^<]*")  # text between tags (a kept part starts in text)
+_BARE_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def _has_dollar_tex(html: str) -> bool:
+    return "$" in html and (_INLINE_DOLLARS.search(html) is not None or _DISPLAY_DOLLARS.search(html) is not None)
+
+
+def _escape_dollars(m: re.Match) -> str:
+    return _BARE_DOLLAR.sub(r"\\$", m.group())
 
 
 def rewrite_math(html: str, families: dict[str, int] | None = None, math: bool = True, sup_sub: bool = True,

@@ -358,6 +358,31 @@ def test_plain_pages_skip_the_rewrite():
     assert needs_rewrite(KATEX) and needs_rewrite(SUP_SUB) and needs_rewrite(TEX_IMAGES)
 
 
+PRICES_AND_SCRIPTS = (
+    "<html><body><p>Pens cost $2 each and pads $3, so 4 pens cost</p>"
+    "<p><script type='math/tex'>4 \\times 2 = 8</script> dollars; with one pad $11 in all.</p>"
+    "<p><a href='/buy?p=$2'>buy</a></p></body></html>"
+)
+RAW_DOLLARS_AND_SCRIPTS = (
+    "<html><body><p>Let $x$ be real and</p><p><script type='math/tex'>x^2 \\ge 0</script>, "
+    "for $5 a lesson.</p></body></html>"
+)
+
+
+@pytest.mark.parametrize("extract", [extract_fast, extract_precise])
+def test_prices_are_escaped_beside_inserted_formulas(extract):
+    # Without the escape "$2 each and pads $" would read as a formula next to ours.
+    text = extract(PRICES_AND_SCRIPTS).text
+    assert "\\$2 each and pads \\$3" in text and "$4 \\times 2 = 8$" in text and "\\$11" in text
+    assert tex_retention(PRICES_AND_SCRIPTS, text) == (1, 1)
+    assert count_tex_fragments(text) == 1
+    # A page that writes TeX between dollars itself keeps its dollars as they are.
+    raw = extract(RAW_DOLLARS_AND_SCRIPTS).text
+    assert "$x$" in raw and "$x^2 \\ge 0$" in raw and "for $5 a lesson" in raw
+    # A page with prices and no formulas is left alone.
+    assert "$2 each" in extract("<html><body><p>Pens cost $2 each, pads $3.</p></body></html>").text
+
+
 def test_source_fragments_are_what_the_page_wrote():
     frags = source_tex_fragments(WIKIPEDIA)
     assert "{\\displaystyle a^{2}+b^{2}=c^{2}.}" in frags and len(frags) == 5
