@@ -31,6 +31,7 @@ test-all: setup
 	OCTO_SLOW=1 $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: setup
+	$(BIN)/pip install -q -e ".[bench]"
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
