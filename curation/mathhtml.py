@@ -100,15 +100,8 @@ def between(source: str, opening: re.Pattern, closing: re.Pattern, max_len: int 
 
 def non_text_blocks(html: str) -> list[tuple[int, int]]:
     """Merged, sorted spans of the scripts, styles, code blocks and comments of a page."""
-    spans = sorted((s, e) for opening, closing in _NON_TEXT_BLOCKS if opening.search(html)
-                   for s, e, _, _ in between(html, opening, closing))
-    merged: list[tuple[int, int]] = []
-    for s, e in spans:
-        if merged and s < merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
-        else:
-            merged.append((s, e))
-    return merged
+    return _merged([(s, e) for opening, closing in _NON_TEXT_BLOCKS if opening.search(html)
+                    for s, e, _, _ in between(html, opening, closing)])
 
 
 def raw_tex_fragments(source: str, is_html: bool = True) -> list[tuple[str, str]]:
@@ -439,22 +432,36 @@ class MathRewriter:
                 skip_to = end  # the caller rewrote it: nothing inside needs a look
 
     def result(self) -> str:
-        kept, pos = [], 0  # the page's own html between the edits
-        for start, end, _ in self.edits:
-            kept.append(self.html[pos:start])
+        out, pos = [], 0
+        escapes = self.price_escapes()
+        for start, end, text in sorted(self.edits + escapes) if escapes else self.edits:
+            out.append(self.html[pos:start])
+            out.append(text)
             pos = end
-        kept.append(self.html[pos:])
-        if self.dollar_formulas_inserted() and not any(map(_has_dollar_tex, kept)):
-            # The page writes no TeX between dollars, so its dollars are prices: escape them, or
-            # "$5 and $3" would pair up with the $...$ we put in and read as formulas.
-            kept = [_TEXT_RUN.sub(_escape_dollars, part) if "$" in part else part for part in kept]
-        out = [kept[0]]
-        for (_, _, text), part in zip(self.edits, kept[1:]):
-            out += (text, part)
+        out.append(self.html[pos:])
         return "".join(out)
 
-    def dollar_formulas_inserted(self) -> bool:
-        return any(text.startswith("$") for _, _, text in self.edits)
+    def price_escapes(self) -> list[tuple[int, int, str]]:
+        """Zero-width edits putting a backslash before each dollar of the page's text when we put
+        `$...$` formulas in and the page's text writes none itself: its dollars are prices, and
+        "$5 and $3" would pair up with our formulas. Dollars in scripts, code blocks, comments,
+        tags and the rewritten elements stay as they are."""
+        html = self.html
+        if "$" not in html or not any(text.startswith("$") for _, _, text in self.edits):
+            return []
+        covered = _merged(non_text_blocks(html) + [(start, end) for start, end, _ in self.edits])
+        starts = [s for s, _ in covered]
+        runs = [m.span() for m in _TEXT_RUN.finditer(html) if html.find("$", *m.span()) >= 0]  # text between tags
+        run_starts = [s for s, _ in runs]
+
+        def page_text(p: int) -> bool:
+            i, j = bisect_right(starts, p) - 1, bisect_right(run_starts, p) - 1
+            return not (i >= 0 and p < covered[i][1]) and j >= 0 and p < runs[j][1]
+
+        for pattern in (_DISPLAY_DOLLARS, _INLINE_DOLLARS):
+            if any(page_text(m.start()) for m in pattern.finditer(html)):
+                return []  # the page writes TeX between dollars: its dollars are not ours to read
+        return [(p, p, "\\") for s, e in runs for p in _bare_dollars(html, s, e) if page_text(p)]
 
     # -- families ------------------------------------------------------------------------------
     def run(self) -> tuple[str, RewriteReport]:
@@ -623,16 +630,23 @@ class MathRewriter:
         return start, end
 
 
-_TEXT_RUN = re.compile(r"(?:^|>)[^<]*")  # text between tags (a kept part starts in text)
+_TEXT_RUN = re.compile(r">[^<]*|^[^<]+")
 _BARE_DOLLAR = re.compile(r"(?<!\\)\$")
 
 
-def _has_dollar_tex(html: str) -> bool:
-    return "$" in html and (_INLINE_DOLLARS.search(html) is not None or _DISPLAY_DOLLARS.search(html) is not None)
+def _bare_dollars(html: str, start: int, end: int):
+    return (m.start() for m in _BARE_DOLLAR.finditer(html, start, end))
 
 
-def _escape_dollars(m: re.Match) -> str:
-    return _BARE_DOLLAR.sub(r"\\$", m.group())
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, disjoint union of possibly overlapping spans."""
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if out and s < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
 
 
 def rewrite_math(html: str, families: dict[str, int] | None = None, math: bool = True, sup_sub: bool = True,

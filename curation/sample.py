@@ -145,7 +145,7 @@ def _math_head(style: str) -> str:
 
 
 def _problem(rng: random.Random) -> tuple[str, list[str]]:
-    """An exercise (TeX-heavy) or, a third of the time, a story problem."""
+    """A story problem (45% of the time) or a TeX-heavy exercise."""
     if rng.random() < 0.45:
         return word_problem(rng)
     return exercise(rng)[1:]

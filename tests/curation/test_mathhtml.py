@@ -361,7 +361,7 @@ def test_plain_pages_skip_the_rewrite():
 PRICES_AND_SCRIPTS = (
     "<html><body><p>Pens cost $2 each and pads $3, so 4 pens cost</p>"
     "<p><script type='math/tex'>4 \\times 2 = 8</script> dollars; with one pad $11 in all.</p>"
-    "<p><a href='/buy?p=$2'>buy</a></p></body></html>"
+    "<p><a href='/buy?p=$2'>buy</a></p><pre>$ pip install sympy</pre><!-- $9 --></body></html>"
 )
 RAW_DOLLARS_AND_SCRIPTS = (
     "<html><body><p>Let $x$ be real and</p><p><script type='math/tex'>x^2 \\ge 0</script>, "
@@ -376,6 +376,10 @@ def test_prices_are_escaped_beside_inserted_formulas(extract):
     assert "\\$2 each and pads \\$3" in text and "$4 \\times 2 = 8$" in text and "\\$11" in text
     assert tex_retention(PRICES_AND_SCRIPTS, text) == (1, 1)
     assert count_tex_fragments(text) == 1
+    # Code blocks, comments and attributes are not prose: their dollars stay as written.
+    assert "$ pip install sympy" in text and "\\$ pip" not in text
+    html, _ = rewrite_math(PRICES_AND_SCRIPTS)
+    assert "href='/buy?p=$2'" in html and "<!-- $9 -->" in html
     # A page that writes TeX between dollars itself keeps its dollars as they are.
     raw = extract(RAW_DOLLARS_AND_SCRIPTS).text
     assert "$x$" in raw and "$x^2 \\ge 0$" in raw and "for $5 a lesson" in raw
